@@ -62,6 +62,7 @@ class App:
         self._shutdown: list[tuple[str, Callable[[], None]]] = []
         self._started = False
         self._state_lock = threading.RLock()
+        self._services: dict[str, Any] = {}
         self.events = EventBus()
         self.audit = AuditTrail()
         self.system_settings_store = SystemSettingsStore(
@@ -117,6 +118,7 @@ class App:
                 action()
             except Exception:
                 logger.exception("error while shutting down %s", name)
+        self._services.clear()
         self._started = False
 
     def __enter__(self) -> App:
@@ -180,3 +182,178 @@ class App:
     def _user(self, session: OrmSession):
         user, _ = ensure_local_user(session)
         return user
+
+    # --- services built on first use ----------------------------------------------
+    # Each is created once, under a lock, and closed at shutdown in reverse order.
+
+    def embedder_for(self, model_name: str | None = None):
+        """The embedder of `model_name` (default: the configured model)."""
+        from voiceassist_desktop.index.embedder import Embedder
+
+        name = model_name or self.system_settings().ai_configuration.embedding_model
+        batch = self.system_settings().resource_limits.embedding_batch_size
+        return self._service(
+            f"embedder:{name}", lambda: Embedder(name, batch_size=batch)
+        )
+
+    @property
+    def embedder(self):
+        return self.embedder_for()
+
+    def _service(self, name: str, factory: Callable[[], Any]) -> Any:
+        with self._state_lock:
+            if name not in self._services:
+                self._services[name] = factory()
+            return self._services[name]
+
+    @property
+    def vectors(self):
+        return self._service("vectors", self._make_vectors)
+
+    def _make_vectors(self):
+        from voiceassist_desktop.index.vector import QdrantVectorIndex
+
+        index = QdrantVectorIndex(self.paths.vectors)
+        self._on_shutdown("vector index", index.close)
+        return index
+
+    @property
+    def lexical(self):
+        from voiceassist_desktop.index.lexical import LexicalIndex
+
+        return self._service("lexical", LexicalIndex)
+
+    @property
+    def library(self):
+        return self._service("library", self._make_library)
+
+    def _make_library(self):
+        from voiceassist_desktop.knowledge.library import Library
+
+        library = Library(
+            db=self.db,
+            audit=self.audit,
+            events=self.events,
+            user_id=self.user_id,
+            paths=self.paths,
+            embedder_for=self.embedder_for,
+            vectors=self.vectors,
+            system_settings=self.system_settings,
+        )
+        library.start()
+        self._on_shutdown("library", library.close)
+        return library
+
+    @property
+    def searcher(self):
+        return self._service("searcher", self._make_searcher)
+
+    def _make_searcher(self):
+        from voiceassist_desktop.retrieval.search import HybridSearcher
+
+        return HybridSearcher(
+            db=self.db,
+            embedder_for=self.embedder_for,
+            vectors=self.vectors,
+            lexical=self.lexical,
+            system_settings=self.system_settings,
+        )
+
+    @property
+    def conversations(self):
+        return self._service("conversations", self._make_conversations)
+
+    def _make_conversations(self):
+        from voiceassist_desktop.assistant.conversations import Conversations
+
+        return Conversations(
+            db=self.db, audit=self.audit, events=self.events, user_id=self.user_id
+        )
+
+    @property
+    def assistant(self):
+        return self._service("assistant", self._make_assistant)
+
+    def _make_assistant(self):
+        from voiceassist_desktop.assistant.service import Assistant
+
+        return Assistant(
+            db=self.db,
+            audit=self.audit,
+            events=self.events,
+            user_id=self.user_id,
+            searcher=self.searcher,
+            conversations=self.conversations,
+            user_settings=self.user_settings,
+            system_settings=self.system_settings,
+            tools=self.tools,
+        )
+
+    @property
+    def tools(self):
+        return self._service("tools", self._make_tools)
+
+    def _make_tools(self):
+        from voiceassist_desktop.assistant.tools.registry import ToolRegistry
+
+        return ToolRegistry(
+            db=self.db,
+            audit=self.audit,
+            events=self.events,
+            user_id=self.user_id,
+            searcher_provider=lambda: self.searcher,
+            conversations_provider=lambda: self.conversations,
+        )
+
+    # --- voice -----------------------------------------------------------------------
+
+    @property
+    def speech(self):
+        """The speech recogniser of the voice settings (the model loads lazily)."""
+        return self._service("speech", self._make_speech)
+
+    def _make_speech(self):
+        from voiceassist_desktop.voice.stt import WhisperSpeechToText
+
+        size = self.user_settings().voice.stt_model
+        return WhisperSpeechToText(self.paths.cache, model_size=size)
+
+    def vocabulary_terms(self, limit: int = 400) -> list[str]:
+        """Clinical terms from the user's own library, to prime speech recognition.
+
+        Headings and chapter titles come first, then drug and condition names
+        mined from the current chunks' text. Cached until the library changes.
+        """
+        from sqlalchemy import func, select
+
+        from voiceassist_desktop.storage.models import KBChunk
+        from voiceassist_desktop.voice.vocabulary import extract_terms
+
+        if not self.user_settings().voice.use_library_vocabulary:
+            return []
+        with self.db.session() as session:
+            stamp = session.scalar(
+                select(func.count()).select_from(KBChunk).where(~KBChunk.superseded)
+            )
+            cached = self._services.get("vocabulary")
+            if cached and cached[0] == stamp:
+                return cached[1]
+            headings = session.scalars(
+                select(KBChunk.heading)
+                .where(~KBChunk.superseded, KBChunk.heading.is_not(None))
+                .group_by(KBChunk.heading)
+                .order_by(func.count().desc())
+                .limit(200)
+            ).all()
+            sample = session.scalars(
+                select(KBChunk.content).where(~KBChunk.superseded).limit(3000)
+            ).all()
+
+        terms = extract_terms(" ".join(sample), limit=limit)
+        for heading in headings:
+            for term in extract_terms(heading or ""):
+                if term not in terms:
+                    terms.insert(0, term)
+        terms = terms[:limit]
+        self._services["vocabulary"] = (stamp, terms)
+        return terms

@@ -13,7 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session as OrmSession
 
 from voiceassist_desktop.index.vector import VectorFilter
@@ -120,19 +128,19 @@ class LexicalIndex:
     ) -> list[LexicalHit]:
         # Each term quoted, so FTS5 reads it as a word and never as syntax.
         match = " OR ".join('"{}"'.format(t.replace('"', "")) for t in terms)
-        rank = text(f"bm25(kb_chunks_fts, {self.HEADING_WEIGHT}, 1.0)")
-        fts = text("kb_chunks_fts")
+        fts = table("kb_chunks_fts", column("rowid"))
+        rank = func.bm25(literal_column("kb_chunks_fts"), self.HEADING_WEIGHT, 1.0)
         statement = (
             select(KBChunk.id, rank.label("rank"))
             .select_from(fts)
-            .join(KBChunk, text("kb_chunks.fts_rowid = kb_chunks_fts.rowid"))
+            .join(KBChunk, KBChunk.fts_rowid == fts.c.rowid)
             .join(KnowledgeDocument, KnowledgeDocument.id == KBChunk.document_id)
-            .where(text("kb_chunks_fts MATCH :match"))
+            .where(literal_column("kb_chunks_fts").op("MATCH")(match))
             .where(current_chunk_conditions(where))
-            .order_by(text("rank"))
+            .order_by(literal_column("rank"))
             .limit(limit)
         )
-        rows = session.execute(statement, {"match": match}).all()
+        rows = session.execute(statement).all()
         # FTS5's bm25() is negative, smaller is better: flip the sign.
         return [LexicalHit(row.id, -float(row.rank)) for row in rows]
 
@@ -147,14 +155,15 @@ class LexicalIndex:
         tsquery = " | ".join(w for w in words if w)
         if not tsquery:
             return []
-        rank = text("ts_rank(kb_chunks.search_vector, to_tsquery('english', :tsquery))")
+        query = func.to_tsquery("english", tsquery)
+        vector = literal_column("kb_chunks.search_vector")
         statement = (
-            select(KBChunk.id, rank.label("rank"))
+            select(KBChunk.id, func.ts_rank(vector, query).label("rank"))
             .join(KnowledgeDocument, KnowledgeDocument.id == KBChunk.document_id)
-            .where(text("kb_chunks.search_vector @@ to_tsquery('english', :tsquery)"))
+            .where(vector.op("@@")(query))
             .where(current_chunk_conditions(where))
-            .order_by(text("rank DESC"))
+            .order_by(literal_column("rank").desc())
             .limit(limit)
         )
-        rows = session.execute(statement, {"tsquery": tsquery}).all()
+        rows = session.execute(statement).all()
         return [LexicalHit(row.id, float(row.rank)) for row in rows]

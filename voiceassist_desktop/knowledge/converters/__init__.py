@@ -33,6 +33,12 @@ SUPPORTED_SUFFIXES = {
     ".md": "txt",
 }
 
+LABELS = {
+    "pdf": "PDF",
+    "docx": "Word document",
+    "html": "web page",
+    "txt": "text file",
+}
 LEGACY_DOC = "legacy Word .doc is not supported; save it as .docx"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -139,7 +145,19 @@ def convert_file(path: Path) -> ConvertedDocument:
     path = Path(path)
     kind = detect_format(path)
     logger.debug("Converting %s as %s", path.name, kind)
-    return get_converter(kind)(path)
+    try:
+        return get_converter(kind)(path)
+    except ConversionError:
+        raise
+    except (MemoryError, RecursionError) as error:
+        raise ConversionError(f"the {LABELS[kind]} is too complex to read") from error
+    except Exception as error:
+        # A parsing library failed in a way not seen before: the traceback goes
+        # to the log, and the batch goes on with a plain reason for this file.
+        logger.exception("Unexpected failure converting a %s file", kind)
+        raise ConversionError(
+            f"the {LABELS[kind]} could not be read; it may be damaged"
+        ) from error
 
 
 __all__ = [

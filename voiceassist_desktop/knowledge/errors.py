@@ -1,0 +1,18 @@
+"""Errors raised while turning a file into text."""
+
+from __future__ import annotations
+
+from voiceassist_desktop.core.errors import VoiceAssistError
+
+
+class ConversionError(VoiceAssistError):
+    """A file could not be turned into text.
+
+    Attributes:
+        reason: A short plain sentence a clinician can act on, such as
+            "encrypted: this PDF needs a password".
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

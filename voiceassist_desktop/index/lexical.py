@@ -33,23 +33,27 @@ from voiceassist_desktop.storage.models import (
 
 logger = logging.getLogger(__name__)
 
-# Words that carry no meaning for retrieval. Questions are long and
-# conversational; matching on any remaining term (OR) keeps recall, and BM25
-# weights rare terms up.
+# English function words, dropped from questions. Questions are long and
+# conversational; matching on any remaining word (OR) keeps recall, and BM25
+# weights rare words up. The list and the rules below were tuned on the
+# evaluation sets in bench/ (see bench/retrieval.py).
 STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because
-    been before being below between both but by can could did do does doing down
-    during each few for from further had has have having he her here hers herself
-    him himself his how i if in into is it its itself just me more most my myself
-    no nor not of off on once only or other our ours ourselves out over own same
-    she should so some such than that the their theirs them themselves then there
-    these they this those through to too under until up very was we were what when
-    where which while who whom why will with would you your yours yourself
-    yourselves tell know please give patient patients use used using may also
-    list describe explain""".split()
+    """
+    a about above after again against all also am an and any are as at be
+    because been before being below between both but by can could did do does
+    doing done down during each either else ever few for from further had has
+    have having he her here hers herself him himself his how however i if in
+    into is it its itself just may me might more most much must my myself no
+    nor not now of off on once only or other our ours ourselves out over own
+    same shall she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up
+    upon us very was we were what whatever when where whether which while who
+    whom whose why will with within without would you your yours yourself
+    yourselves
+    """.split()
 )
 
-_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,16 @@ class LexicalHit:
 
 
 def query_terms(question: str, limit: int = 32) -> list[str]:
-    """The distinct meaningful words of a question, in order."""
+    """The distinct meaningful words of a question, lower-cased, in order.
+
+    Words are runs of Unicode word characters; single characters and stop
+    words are dropped and repeats removed.
+    """
     terms: list[str] = []
     for word in _WORD.findall(question.lower()):
-        for part in re.split(r"[-']", word):
-            if len(part) < 2 and not part.isdigit():
-                continue
-            if part in STOP_WORDS or part in terms:
-                continue
-            terms.append(part)
+        if len(word) < 2 or word in STOP_WORDS or word in terms:
+            continue
+        terms.append(word)
     return terms[:limit]
 
 

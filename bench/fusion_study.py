@@ -38,8 +38,6 @@ CACHE_DIR = Path("/tmp/fusion_cache")
 CANDIDATES = 50  # hits asked of each leg, as the search service asks
 TITLE_WEIGHT = 2.0  # bm25 weight of the heading column, the body's being 1
 
-# English function words plus the words every question carries ("what",
-# "does", "treatment of"...). Terms are lower-cased before the lookup.
 # The app's own stop words, so the study and the app build the same query.
 STOP_WORDS = lexical_index.STOP_WORDS
 

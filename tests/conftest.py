@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +56,77 @@ def corpus_dir() -> Path:
     return CORPUS_ROOT
 
 
+# The part of the corpus the session's library holds. Embedding is most of an
+# import's cost (about 5 chunks a second on two cores), and the whole of docs/
+# is some 8,000 chunks, more than a test run can afford: `bench/ingest.py`
+# imports all of it, and the converter tests read every document and quirk.
+# This selection keeps every format, the scanned guide, the three drug labels
+# and the guidelines the answer tests ask about, and every quirk but the three
+# long text PDFs (400, 117 and 90 pages of tax, topology and cybersecurity).
+CORPUS_LIBRARY_DOCS = (
+    "pdf/fda_label_eliquis_apixaban.pdf",
+    "pdf/fda_label_ozempic_semaglutide.pdf",
+    "pdf/fda_label_rinvoq_upadacitinib.pdf",
+    "pdf/who_ipc_core_components_guidelines_2016.pdf",
+    "pdf/cdc_outpatient_infection_prevention_guide_2016.pdf",
+    "pdf/cdc_outpatient_guide_scanned_p1-8.pdf",
+    "pdf/bmc_hsr_2014_quality_improvement_malawi.pdf",
+    "txt/cdc_mmwr_1989_measles_prevention_acip.txt",
+    "txt/cdc_mmwr_1985_chlamydia_trachomatis_policy_guidelines.txt",
+    "html/cdc_pcd_2024_23_0115_tobacco_reduction_people_with_hiv.htm",
+    "html/cdc_pcd_2024_24_0016_lung_cancer_incidence_trends.htm",
+    "xml/plos_med_journal.pmed.0030520.xml",
+)
+LONG_QUIRKS = (
+    "pdf/irs_manual_400_pages.pdf",
+    "pdf/german_textbook_117_pages_compressed.pdf",
+    "pdf/gao_report_breaks_pdfminer.pdf",
+)
+
+
+@dataclass(frozen=True)
+class CorpusLibrary:
+    """Part of the shared corpus, imported once per test run.
+
+    Attributes:
+        app: The started app over the library (read it; do not change it).
+        report: The import's report, one item per file.
+        documents: The documents imported from `docs/` (an XML file among
+            them, which is refused).
+        quirks: The parser-breaking files imported from `quirks/`.
+    """
+
+    app: Any
+    report: Any
+    documents: tuple[Path, ...]
+    quirks: tuple[Path, ...]
+
+
+@pytest.fixture(scope="session")
+def corpus_library(corpus_dir, tmp_path_factory) -> CorpusLibrary:
+    """The selection above imported in one batch, as `voiceassist ingest` does."""
+    from voiceassist_desktop.app import App
+
+    data = tmp_path_factory.mktemp("corpus-library")
+    documents = tuple(corpus_dir / "docs" / name for name in CORPUS_LIBRARY_DOCS)
+    quirks = tuple(
+        sorted(
+            path
+            for path in (corpus_dir / "quirks").rglob("*")
+            if path.is_file()
+            and str(path.relative_to(corpus_dir / "quirks")) not in LONG_QUIRKS
+        )
+    )
+    app = App(
+        data,
+        database_url=f"sqlite:///{data / 'voiceassist.sqlite3'}",
+        log_to_file=False,
+    ).start()
+    report = app.library.import_paths([*documents, *quirks])
+    yield CorpusLibrary(app, report.wait(3600), documents, quirks)
+    app.close()
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A private data folder, so no test touches the user's real one."""
@@ -80,9 +153,7 @@ def _fresh_postgres_database(server_url: str) -> tuple[str, object]:
 
     def drop() -> None:
         with admin.connect() as connection:
-            connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
     return url, drop

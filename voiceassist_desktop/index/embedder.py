@@ -145,3 +145,17 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def passage_text(heading: str | None, content: str) -> str:
+    """What is embedded for a chunk: its heading, when it has one, then its text.
+
+    A passage often leaves its topic to the heading above it ("Renal
+    impairment" over a sentence about "these patients"); embedding both found
+    the right passage more often on all three question sets of the fusion
+    study. The lexical index reads the heading too. A chunk at the chunker's
+    hard limit loses its last few word pieces to the heading in the dense leg
+    only, and the overlap carries them into the next chunk.
+    """
+    heading = (heading or "").strip()
+    return f"{heading}. {content}" if heading else content

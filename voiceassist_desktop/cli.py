@@ -64,9 +64,10 @@ def main_callback(
     if data_dir is not None:
         os.environ[DATA_DIR_ENV] = str(data_dir.expanduser().resolve())
     if ctx.invoked_subcommand is None:
+        from voiceassist_desktop.app import App
         from voiceassist_desktop.gui.main import run_window
 
-        raise typer.Exit(run_window())
+        raise typer.Exit(run_window(App))
 
 
 @cli.command()
@@ -725,6 +726,135 @@ def reindex(
             for name, count in problems.items():
                 out.print(f"{name:>16}  {count}", highlight=False)
             raise typer.Exit(1 if any(problems.values()) else 0)
+
+
+@cli.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many")] = 8,
+    as_json: JsonOption = False,
+) -> None:
+    """Ranked passages of the library, with document, page and score."""
+    from voiceassist_desktop.retrieval.citations import location, make_citation
+
+    with _open_app() as app:
+        hits = app.searcher.search(text, k=k)
+        app.record(
+            "library.search",
+            "knowledge_document",
+            details={"query_length": len(text), "hits": len(hits)},
+        )
+    if as_json:
+        for hit in hits:
+            _emit_json(make_citation(hit))
+        return
+    if not hits:
+        out.print("No passage matches.")
+    for hit in hits:
+        where = location(hit) or ""
+        out.print(
+            f"[bold]{hit.rank}.[/bold] {hit.score:.3f}  {hit.title}"
+            f"{f' ({hit.publication_year})' if hit.publication_year else ''}"
+            f"  {where}",
+            highlight=False,
+        )
+        out.print(
+            f"    dense {_fmt(hit.dense_score)}  lexical {_fmt(hit.lexical_score)}",
+            highlight=False,
+        )
+        preview = hit.content if len(hit.content) <= 240 else hit.content[:237] + "..."
+        out.print(f"    {preview}", highlight=False)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@cli.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question")],
+    session: Annotated[
+        str | None, typer.Option("--session", help="Continue this conversation")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a question from the library, with numbered references."""
+    from voiceassist_desktop.retrieval.citations import reference_line
+    from voiceassist_desktop.storage.export import export_record
+    from voiceassist_desktop.storage.models import ChatMessage
+
+    with _open_app() as app:
+        result = app.assistant.ask(question, session_id=session)
+        if as_json:
+            with app.db.session() as db_session:
+                row = db_session.get(ChatMessage, result.assistant_message.id)
+                _emit_json(export_record(row))
+            return
+    out.print(result.assistant_message.content, highlight=False)
+    citations = result.citations
+    if citations:
+        out.print("\nReferences:")
+        for citation in citations:
+            out.print(
+                f"  [{citation.get('marker', '?')}] {reference_line(citation)}",
+                highlight=False,
+            )
+    err.print(f"conversation {result.session.id}")
+
+
+@cli.command()
+def export(
+    session_id: Annotated[str, typer.Argument(help="The conversation")],
+    format: Annotated[str, typer.Option("--format", help="Only md for now")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here, not stdout")
+    ] = None,
+) -> None:
+    """Write a conversation as Markdown with its numbered references."""
+    if format != "md":
+        err.print(f"[red]Unknown format {format!r}; use md.[/red]")
+        raise typer.Exit(2)
+    with _open_app() as app:
+        text = app.conversations.export_markdown(session_id)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    err.print(f"written to {output}")
+
+
+@cli.command()
+def conversations(
+    query: Annotated[
+        str | None, typer.Argument(help="Words to look for in titles and messages")
+    ] = None,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Archived conversations")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List conversations (most recent first), or search them."""
+    from voiceassist_desktop.storage.export import export_record
+    from voiceassist_desktop.storage.models import Session as ChatSession
+
+    with _open_app() as app:
+        store = app.conversations
+        found = (
+            store.search(query, archived=archived)
+            if query
+            else store.list(archived=archived)
+        )
+        if as_json:
+            with app.db.session() as db_session:
+                for info in found:
+                    _emit_json(export_record(db_session.get(ChatSession, info.id)))
+            return
+    for info in found:
+        out.print(
+            f"{info.id}  {info.updated_at:%Y-%m-%d %H:%M}  {info.mode:<14} "
+            f"{info.message_count:>3} msgs  {info.title}",
+            highlight=False,
+        )
 
 
 def main() -> None:

@@ -35,7 +35,9 @@ def test_password_is_hashed_with_bcrypt(data_dir):
         with app.db.session() as session:
             user = session.get(User, app.user_id)
             set_password(session, user, "correct horse battery")
-            assert bcrypt.checkpw(b"correct horse battery", user.hashed_password.encode())
+            assert bcrypt.checkpw(
+                b"correct horse battery", user.hashed_password.encode()
+            )
             with pytest.raises(ValueError):
                 set_password(session, user, "short")
 

@@ -26,6 +26,7 @@ from voiceassist_desktop.storage.models import (
 )
 from voiceassist_desktop.storage.users import ensure_local_user
 
+
 def test_single_head():
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert heads == [head_revision()]

@@ -69,6 +69,24 @@ def compute_hash(prev_hash: str, entry: AuditLogEntry) -> str:
     return digest.hexdigest()
 
 
+def _begin_write(session: OrmSession) -> None:
+    """Makes sure the caller's transaction is open and holds the write lock.
+
+    Python's sqlite3 module opens a transaction only before a data change, and
+    a SAVEPOINT outside one starts and then, on release, commits a transaction
+    of its own: an entry recorded before the caller's first change would be
+    committed even when the caller's work rolls back. Beginning the
+    transaction here (IMMEDIATE, so the last entry read is the newest) keeps
+    the entry in the caller's unit of work.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """What `verify` found: whether the chain is whole, and where it breaks."""
@@ -114,6 +132,7 @@ class AuditTrail:
         """
         clean = phi.redact_obj(details) if details else None
         with self._lock:
+            _begin_write(session)
             for _attempt in range(5):
                 last = session.execute(
                     select(AuditLogEntry.sequence, AuditLogEntry.entry_hash)

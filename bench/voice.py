@@ -1,6 +1,6 @@
 """Measure speech recognition: word error rate, real-time factor and latency.
 
-    /work/venv/bin/python bench/voice.py [--cache DIR] [--only a,b,c]
+    python bench/voice.py [--cache DIR] [--only a,b,c]
 
 (a) Twenty clinical questions, spoken by Piper (the shipped voice) and by
     espeak-ng, generated here. The vocabulary given to the recogniser is the

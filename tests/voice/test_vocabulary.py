@@ -88,3 +88,18 @@ def test_near_miss_names_are_corrected_and_ordinary_words_left_alone():
     )
     ordinary = "ask not what your country can do for you, remember the patient"
     assert vocabulary.correct_terms(ordinary, terms) == ordinary
+
+
+def test_a_name_heard_by_its_sound_is_corrected_though_spelt_far_off():
+    terms = vocabulary.shipped_terms()
+
+    # Whisper's reading of "apixaban" after a second of trailing quiet: the
+    # same sounds, half the letters.
+    assert (
+        vocabulary.correct_terms("the renal dose for a picksebin?", terms)
+        == "the renal dose for apixaban?"
+    )
+    # Sounding only roughly alike is not enough when the spelling is far off.
+    assert vocabulary.correct_terms("a pig's ebbin", terms) == "a pig's ebbin"
+    everyday = "she picked a basin and a cabin by the station in the evening"
+    assert vocabulary.correct_terms(everyday, terms) == everyday

@@ -323,6 +323,12 @@ _SOUND_RULES = (
 )
 
 
+# A run whose letters share less than this with a term is never that term;
+# between this and the spelling cutoff only a sound-alike match counts.
+SPELLING_FLOOR = 0.5
+SOUND_ALIKE = 0.95
+
+
 def sound_key(word: str) -> str:
     """A rough English sound-alike key: spellings that sound alike agree.
 
@@ -426,12 +432,19 @@ def _best_term(
     for length in range(len(joined) - 3, len(joined) + 4):
         for key in by_length.get(length, ()):
             matcher.set_seq1(key)
-            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+            if matcher.real_quick_ratio() < SPELLING_FLOOR:
                 continue
-            score = matcher.ratio()
-            if score >= floor:
-                # Spelt differently but sounding alike counts as alike.
-                score = max(score, SequenceMatcher(None, heard, sounds[key]).ratio())
+            spelt = matcher.ratio()
+            if spelt < SPELLING_FLOOR:
+                continue
+            # Spelt differently but sounding alike counts as alike: closely
+            # where the spelling is near, all but exactly where it is far
+            # ("a picksebin" sounds as "apixaban" but shares half its letters).
+            sound = SequenceMatcher(None, heard, sounds[key]).ratio()
+            if spelt >= floor:
+                score = max(spelt, sound)
+            else:
+                score = sound if sound >= SOUND_ALIKE else 0.0
             if score >= cutoff and (best is None or score > best[0]):
                 best = (score, key)
     return best

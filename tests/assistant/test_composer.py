@@ -208,3 +208,25 @@ def test_context_used_and_flags_appear_in_the_answer(composer):
         "creatinine 1.4 mg/dL",
         "allergy: penicillin",
     ]
+
+
+def test_typeset_text_is_quoted_before_the_same_words_read_by_ocr(composer):
+    scanned = (
+        "Soap and water should be used when hands are visibly soiled and after "
+        "caring for a patient with Clostridium difficile Hand Hygiene 2.Adhere to "
+        "local requirements regarding reportable diseases."
+    )
+    typeset = (
+        "Use soap and water when hands are visibly soiled, or after caring for "
+        "patients with known or suspected Clostridium difficile."
+    )
+    question = "When should staff wash with soap and water instead of hand rub?"
+    hits = [hit(scanned, 1, 0.56, read_by_ocr=True), hit(typeset, 2, 0.55)]
+
+    answer = composer.compose(question, hits, ComposeContext(min_relevance=0.3))
+    first = answer.citations[0]
+    assert first["chunk_id"] == hits[1].chunk_id
+
+    # With nothing typeset to quote, the OCR text still answers.
+    alone = composer.compose(question, hits[:1], ComposeContext(min_relevance=0.3))
+    assert alone.covered and alone.citations[0]["chunk_id"] == hits[0].chunk_id

@@ -36,6 +36,7 @@ from voiceassist_desktop.retrieval.citations import (
     make_citation,
     split_sentences,
 )
+from voiceassist_desktop.retrieval.fusion import NOT_COVERED_BELOW
 from voiceassist_desktop.retrieval.search import NewerVersion, SearchHit
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class ComposeContext:
     """
 
     clinical: ContextView | None = None
-    min_relevance: float = 0.3
+    min_relevance: float = NOT_COVERED_BELOW
     max_citations: int = 5
     warn_older_than_years: int = 10
     current_year: int = 2026
@@ -123,6 +124,11 @@ SENTENCE_WEIGHT = 0.45
 OVERLAP_WEIGHT = 0.2
 PASSAGE_WEIGHT = 0.35
 QUANTITY_BONUS = 0.05
+# Passages under this share of the coverage threshold are not quoted.
+PASSAGE_FLOOR = 0.8
+# Text read by OCR may run columns together or drop words: quoted, it could
+# misstate the source. It is used when nothing typeset says as much.
+OCR_PENALTY = 0.15
 _QUANTITY_QUESTION = re.compile(
     r"\b(?:dose|doses|dosage|dosing|how (?:long|much|many|often)|when|mg|days?|"
     r"hours?|weeks?|months?|age)\b",
@@ -196,11 +202,14 @@ class ExtractiveComposer:
             best passage is under `context.min_relevance` or no sentence
             answers.
         """
-        relevant = [h for h in hits if h.score >= context.min_relevance]
-        if not relevant:
-            best = max((h.score for h in hits), default=0.0)
+        best = max((h.score for h in hits), default=0.0)
+        if best < context.min_relevance:
             logger.info("not covered: best relevance %.3f", best)
             return self._not_covered(context)
+        # Once the best passage answers, a slightly weaker one may still hold
+        # the sentence that does (a follow-up's second topic, say).
+        floor = PASSAGE_FLOOR * context.min_relevance
+        relevant = [h for h in hits if h.score >= floor]
 
         top = relevant[: self.passages]
         candidates = self._candidates(top)
@@ -307,6 +316,8 @@ class ExtractiveComposer:
             if wants_quantity and _HAS_NUMBER.search(candidate.sentence.text):
                 # A question of dose, time or amount is answered by a figure.
                 candidate.score += QUANTITY_BONUS
+            if hits[candidate.hit_index].read_by_ocr:
+                candidate.score -= OCR_PENALTY
 
     def _cosines(self, question: str, texts: list[str]) -> np.ndarray:
         if self.embedder is None or not texts:

@@ -95,7 +95,9 @@ class ShortcutSettings(_Section):
 class AdvancedSettings(_Section):
     experimental_features: bool = False
     retrieval_top_k: int = Field(8, ge=1, le=50)
-    min_relevance: float = Field(0.35, ge=0.0, le=1.0)
+    # The fused relevance under which the library "does not cover" a question:
+    # retrieval.fusion.NOT_COVERED_BELOW, where its measurement is written.
+    min_relevance: float = Field(0.45, ge=0.0, le=1.0)
     debug_logging: bool = False
 
 

@@ -98,6 +98,9 @@ class SearchHit:
         dense_rank: 1-based rank in the dense leg, if it found it.
         lexical_rank: 1-based rank in the lexical leg, if it found it.
         rank: 1-based rank in the fused list.
+        specialty: The document's specialty, if filed under one.
+        doc_key: The key that groups the document's versions.
+        read_by_ocr: The passage's page had no text layer and was read by OCR.
     """
 
     chunk_id: str
@@ -124,6 +127,7 @@ class SearchHit:
     rank: int = 0
     specialty: str | None = None
     doc_key: str = ""
+    read_by_ocr: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -373,6 +377,7 @@ class HybridSearcher:
                     rank=len(hits) + 1,
                     specialty=doc.specialty,
                     doc_key=doc.doc_key,
+                    read_by_ocr=chunk.page_number in (meta.get("ocr_pages") or ()),
                 )
             )
         return hits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import AMOXICILLIN, APIXABAN_DOSE, APIXABAN_RENAL, WARFARIN_DOSE
+from assistant_helpers import AMOXICILLIN, APIXABAN_DOSE, APIXABAN_RENAL, WARFARIN_DOSE
 
 from voiceassist_desktop.assistant.composer import (
     NOT_COVERED,
@@ -146,6 +146,42 @@ def test_below_the_threshold_the_answer_says_so_and_cites_nothing(composer):
     assert answer.text == NOT_COVERED
     assert answer.citations == []
     assert answer.flags == []
+
+
+def test_just_under_the_threshold_a_sentence_that_answers_still_counts(composer):
+    # A library of a few documents gives weak lexical evidence however well the
+    # words match, so the passage scores just under the threshold.
+    hits = [hit(APIXABAN_RENAL, 1, 0.44)]
+    context = ComposeContext(min_relevance=0.45)
+
+    answered = composer.compose(
+        "What is the renal dose adjustment for apixaban?", hits, context
+    )
+    unanswered = composer.compose(
+        "When should apixaban be stopped before surgery?", hits, context
+    )
+
+    assert answered.covered
+    assert "No dose adjustment is recommended" in answered.text
+    assert not unanswered.covered
+    assert unanswered.citations == []
+
+
+def test_the_heading_a_chunk_starts_with_is_not_quoted(composer):
+    title = "8 USE IN SPECIFIC POPULATIONS"
+    hits = [hit(f"{title} Renal impairment. {APIXABAN_RENAL}", 1, 0.6, chapter=title)]
+
+    answer = composer.compose(
+        "Does apixaban need a dose adjustment in renal impairment?",
+        hits,
+        ComposeContext(min_relevance=0.3),
+    )
+
+    assert answer.covered
+    assert title not in answer.text
+    assert answer.text.startswith("No dose adjustment is recommended")
+    start = answer.citations[0]["snippet"].find("No dose adjustment")
+    assert start >= 0
 
 
 def test_old_sources_and_newer_versions_are_noted(composer):

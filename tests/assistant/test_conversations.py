@@ -234,7 +234,7 @@ def test_messages_are_returned_in_order(small_library):
 
 
 def test_a_calculation_question_runs_the_calculator_first(small_library):
-    from conftest import build_assistant
+    from assistant_helpers import build_assistant
 
     app = small_library.app
     assistant = build_assistant(app, tools=app.tools)
@@ -254,7 +254,7 @@ def test_a_calculation_question_runs_the_calculator_first(small_library):
 
 
 def test_a_calculation_asked_with_no_numbers_uses_the_patient(small_library):
-    from conftest import build_assistant
+    from assistant_helpers import build_assistant
 
     app = small_library.app
     assistant = build_assistant(app, tools=app.tools)

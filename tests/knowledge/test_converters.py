@@ -13,9 +13,11 @@ from voiceassist_desktop.knowledge import ocr
 from voiceassist_desktop.knowledge.converters import convert_file, detect_format
 from voiceassist_desktop.knowledge.converters import pdf as pdf_converter
 from voiceassist_desktop.knowledge.converters.common import (
+    detect_plain_headings,
     find_doi,
     find_isbn,
     garbled,
+    strip_running_lines,
 )
 from voiceassist_desktop.knowledge.document import ConvertedDocument
 from voiceassist_desktop.knowledge.errors import ConversionError
@@ -126,6 +128,32 @@ def test_fda_label_without_outline_gets_section_headings(converted):
     eliquis = _doc(converted, "fda_label_eliquis_apixaban.pdf")
     titles = [_squash(heading.title) for heading in eliquis.headings]
     assert any(title.startswith("5.2 Bleeding") for title in titles)
+
+    # Numbered sections that follow a paragraph with no blank line between
+    # them, as PDF text has it, are headings too, at the page they start on.
+    by_title = {heading.title: heading for heading in eliquis.headings}
+    for title, page in (
+        ("8 USE IN SPECIFIC POPULATIONS", 17),
+        ("8.6 Renal Impairment", 19),
+        ("12 CLINICAL PHARMACOLOGY", 21),
+        ("12.3 Pharmacokinetics", 22),
+    ):
+        assert title in by_title, titles
+        assert by_title[title].page_index + 1 == page
+    renal = [s for s in eliquis.iter_sections() if s.heading == "8.6 Renal Impairment"]
+    assert {s.chapter for s in renal} == {"8 USE IN SPECIFIC POPULATIONS"}
+    assert "ESRD on dialysis" in " ".join(" ".join(s.text for s in renal).split())
+
+
+@pytest.mark.corpus
+def test_running_footers_stay_out_of_the_text(converted):
+    eliquis = _doc(converted, "fda_label_eliquis_apixaban.pdf")
+    for page in eliquis.pages[1:]:
+        assert "Reference ID: 4870025" not in page.text
+        assert "may not be the latest approved by FDA" not in page.text
+        assert page.text.split("\n")[-1].strip() != str(page.number)
+    # Body text that mentions the same words is kept.
+    assert "Renal Impairment" in eliquis.pages[18].text
 
 
 @pytest.mark.corpus
@@ -343,6 +371,42 @@ def test_garbled_detection():
     assert not garbled("1.2 Metrische Räume . . . . . . . . . . . . . . . 6")
     assert not garbled("みんなのおのおののなかのすべてですから")
     assert not garbled("12.5 | 13.1 | 14.0 | 15.2")
+
+
+def test_numbered_headings_after_a_sentence():
+    text = (
+        "therefore, dosing is based on pharmacokinetic data [see Clinical\n"
+        "Pharmacology (12.3)].\n"
+        "8.7 Hepatic Impairment\n"
+        "No dose adjustment is required in patients with mild impairment.\n"
+        "2.5 mg twice daily is the dose in patients with two of the following\n"
+        "10 OVERDOSAGE\n"
+    )
+    plain = [h.title for h in detect_plain_headings(text)]
+    assert plain == []
+
+    found = detect_plain_headings(text, 4, numbered_after_sentence=True)
+    assert [(h.title, h.level, h.page_index) for h in found] == [
+        ("8.7 Hepatic Impairment", 2, 4)
+    ]
+    assert text[found[0].char_start :].startswith("8.7 Hepatic")
+
+
+def test_running_headers_and_footers_are_stripped():
+    topics = "hygiene gloves alcohol soap nails rings".split()
+    bodies = [
+        f"Why {topic} matters.\nHow {topic} is done.\n"
+        f"When {topic} is needed.\nWho checks {topic}."
+        for topic in topics
+    ]
+    pages = [
+        f"Clinical Guide, Chapter {n}\n{body}\n{n}\nReference ID: 48{n}\n"
+        for n, body in enumerate(bodies, start=1)
+    ]
+    stripped = strip_running_lines(pages)
+    assert stripped == bodies
+    # Two pages are too few to tell furniture from text.
+    assert strip_running_lines(pages[:2]) == pages[:2]
 
 
 def test_identifiers():

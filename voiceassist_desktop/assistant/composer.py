@@ -12,7 +12,10 @@ statements are never merged into one, so claims about different drugs or
 populations stay apart.
 
 When the best passage is below the relevance threshold, the answer says that
-the library does not cover the question and cites nothing.
+the library does not cover the question and cites nothing. Just under it, a
+passage still answers when one of its sentences holds most of the question's
+terms and means much the same: in a library of a few documents the lexical
+share of the relevance stays small however well the words match.
 """
 
 from __future__ import annotations
@@ -126,6 +129,11 @@ PASSAGE_WEIGHT = 0.35
 QUANTITY_BONUS = 0.05
 # Passages under this share of the coverage threshold are not quoted.
 PASSAGE_FLOOR = 0.8
+# Between that floor and the threshold, a sentence must hold this share of the
+# question's terms and be this close to it in meaning for the library to count
+# as covering the question.
+ANSWERING_OVERLAP = 0.6
+ANSWERING_COSINE = 0.5
 # Text read by OCR may run columns together or drop words: quoted, it could
 # misstate the source. It is used when nothing typeset says as much.
 OCR_PENALTY = 0.15
@@ -203,12 +211,12 @@ class ExtractiveComposer:
             answers.
         """
         best = max((h.score for h in hits), default=0.0)
-        if best < context.min_relevance:
-            logger.info("not covered: best relevance %.3f", best)
-            return self._not_covered(context)
         # Once the best passage answers, a slightly weaker one may still hold
         # the sentence that does (a follow-up's second topic, say).
         floor = PASSAGE_FLOOR * context.min_relevance
+        if best < floor:
+            logger.info("not covered: best relevance %.3f", best)
+            return self._not_covered(context)
         relevant = [h for h in hits if h.score >= floor]
 
         top = relevant[: self.passages]
@@ -216,6 +224,12 @@ class ExtractiveComposer:
         if not candidates:
             return self._not_covered(context)
         self._score(question, top, candidates)
+        if best < context.min_relevance and not any(
+            c.overlap >= ANSWERING_OVERLAP and c.cosine >= ANSWERING_COSINE
+            for c in candidates
+        ):
+            logger.info("not covered: best relevance %.3f, no answering sentence", best)
+            return self._not_covered(context)
         chosen = self._choose(candidates, context.max_citations)
         if not chosen:
             return self._not_covered(context)
@@ -280,7 +294,9 @@ class ExtractiveComposer:
     def _candidates(hits: Sequence[SearchHit]) -> list[_Candidate]:
         out = []
         for index, hit in enumerate(hits):
-            for position, sentence in enumerate(split_sentences(hit.content)):
+            titles = [t for t in (hit.chapter, hit.heading) if t]
+            for position, found in enumerate(split_sentences(hit.content)):
+                sentence = _without_titles(found, titles)
                 if not _complete(sentence.text, first=position == 0):
                     # A chunk's edges cut sentences; a fragment misquotes.
                     continue
@@ -384,6 +400,21 @@ def _complete(text: str, first: bool) -> bool:
     if not _TERMINAL.search(text):
         return False
     return not (first and text[:1].islower())
+
+
+def _without_titles(sentence: Sentence, titles: Sequence[str]) -> Sentence:
+    """The sentence without the headings that a chunk's text starts with.
+
+    A chunk begins with its chapter and heading lines, which the sentence
+    splitter joins to the first sentence ("8 USE IN SPECIFIC POPULATIONS
+    Renal impairment."); quoted, the heading would read as part of the claim.
+    """
+    text, start = sentence.text, sentence.start
+    for title in titles:
+        if text.startswith(title) and text[len(title) : len(title) + 1].isspace():
+            cut = len(text) - len(text[len(title) :].lstrip())
+            text, start = text[cut:], start + cut
+    return Sentence(start, sentence.end, text)
 
 
 def _near_duplicate(a: _Candidate, b: _Candidate) -> bool:

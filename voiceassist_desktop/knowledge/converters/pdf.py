@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from voiceassist_desktop.knowledge.converters.common import (
     normalise_newlines,
     plausible_title,
     split_authors,
+    strip_running_lines,
 )
 from voiceassist_desktop.knowledge.document import (
     ConvertedDocument,
@@ -58,6 +60,11 @@ MIN_TEXT_CHARS = 16
 # The DOI and ISBN of an article or book are printed on its first pages.
 IDENTIFIER_PAGES = 3
 MAX_OUTLINE_ENTRIES = 5000
+
+# pdfium is not thread-safe, not even across different documents: every use of
+# it in the process (conversion and OCR rendering) holds this; the source
+# viewer renders in a child process of its own.
+PDFIUM_LOCK = threading.RLock()
 
 
 def convert(
@@ -89,20 +96,21 @@ def convert(
     if b"%PDF" not in head:
         raise ConversionError(NOT_A_PDF)
 
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as error:
-        if "password" in str(error).lower():
-            raise ConversionError(ENCRYPTED) from error
-        logger.debug("pdfium cannot open %s (%s); trying pypdf", path.name, error)
-        return _convert_with_pypdf(path)
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as error:
+            if "password" in str(error).lower():
+                raise ConversionError(ENCRYPTED) from error
+            logger.debug("pdfium cannot open %s (%s); trying pypdf", path.name, error)
+            return _convert_with_pypdf(path)
 
-    try:
-        return _convert_with_pdfium(
-            path, pdf, use_ocr, time_budget_s, ocr_settings or ocr.OcrSettings()
-        )
-    finally:
-        pdf.close()
+        try:
+            return _convert_with_pdfium(
+                path, pdf, use_ocr, time_budget_s, ocr_settings or ocr.OcrSettings()
+            )
+        finally:
+            pdf.close()
 
 
 def _convert_with_pdfium(
@@ -147,6 +155,9 @@ def _convert_with_pdfium(
     if needs_ocr and use_ocr:
         _ocr_pages(pdf, document, needs_ocr, deadline, ocr_settings)
     _record_quality(document, needs_ocr, garbled_layer, use_ocr)
+    texts = strip_running_lines([page.text for page in document.pages])
+    for page, text in zip(document.pages, texts, strict=True):
+        page.text = text
 
     if not document.has_text():
         if document.quality.skipped_pages and not document.quality.ocr_pages:
@@ -165,7 +176,9 @@ def _convert_with_pdfium(
 def _plain_headings(pages: list[Page]) -> list[Heading]:
     found: list[Heading] = []
     for index, page in enumerate(pages):
-        found.extend(detect_plain_headings(page.text, index))
+        found.extend(
+            detect_plain_headings(page.text, index, numbered_after_sentence=True)
+        )
     return drop_running_headers(found)
 
 
@@ -279,7 +292,10 @@ def _outline(pdf: pdfium.PdfDocument, pages: list[Page]) -> list[Heading]:
         for count, bookmark in enumerate(bookmarks):
             if count >= MAX_OUTLINE_ENTRIES:
                 break
-            title = " ".join((bookmark.get_title() or "").split())
+            # U+FFFC stands for an object (an icon) in some outline titles.
+            title = " ".join(
+                (bookmark.get_title() or "").replace("\ufffc", " ").split()
+            )
             # Word exports hidden "_GoBack" and "_Toc…" bookmarks.
             if not title or title.startswith("_"):
                 continue

@@ -64,7 +64,7 @@ class App:
         self._state_lock = threading.RLock()
         self._services: dict[str, Any] = {}
         self.events = EventBus()
-        self.audit = AuditTrail()
+        self.audit = AuditTrail(self.paths.audit_head)
         self.system_settings_store = SystemSettingsStore(
             self.paths.system_settings_backup
         )

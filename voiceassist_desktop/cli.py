@@ -287,8 +287,12 @@ def audit_verify() -> None:
     if result.ok:
         out.print(f"OK: {result.checked} entries, chain whole", highlight=False)
         raise typer.Exit(0)
+    if result.first_bad_sequence is None:
+        out.print(f"BROKEN: {result.reason}.", highlight=False)
+        raise typer.Exit(1)
+    where = f" (id {result.first_bad_id})" if result.first_bad_id else ""
     out.print(
-        f"BROKEN at entry {result.first_bad_sequence} (id {result.first_bad_id}): "
+        f"BROKEN at entry {result.first_bad_sequence}{where}: "
         f"{result.reason}. {result.checked} entries before it hold.",
         highlight=False,
     )
@@ -859,11 +863,26 @@ def conversations(
 
 def main() -> None:
     """Entry point of the `voiceassist` console script."""
+    import os
+    import tarfile
+
     try:
         cli()
     except VoiceAssistError as exc:
         err.print(f"[red]{exc}[/red]")
         sys.exit(2)
+    except BrokenPipeError:
+        # The reader went away (`voiceassist audit export | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except OSError as exc:
+        # A path that is missing, not a folder or not writable: say which.
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[red]{exc.strerror or exc}{where}[/red]", highlight=False)
+        sys.exit(1)
+    except tarfile.TarError as exc:
+        err.print(f"[red]not a readable VoiceAssist backup: {exc}[/red]")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

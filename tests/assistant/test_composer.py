@@ -184,6 +184,42 @@ def test_the_heading_a_chunk_starts_with_is_not_quoted(composer):
     assert start >= 0
 
 
+def test_a_title_case_heading_run_into_a_sentence_is_left_out(composer):
+    passage = (
+        "Prophylaxis of Deep Vein Thrombosis Following Hip or Knee Replacement "
+        "Surgery, and Treatment of DVT and PE No dose adjustment is recommended "
+        "for patients with renal impairment, including those with ESRD on "
+        "dialysis. The Centers for Disease Control and Prevention recommends "
+        "that patients on dialysis be vaccinated against hepatitis B."
+    )
+    contents = (
+        "17 HOW SUPPLIED/STORAGE AND HANDLING PATIENT COUNSELING INFORMATION "
+        "14.2 14.3 Prophylaxis of Deep Vein Thrombosis Following Hip or Knee "
+        "Replacement Surgery * Sections omitted from the information are not "
+        "listed."
+    )
+    hits = [hit(contents, 1, 0.7), hit(passage, 2, 0.65)]
+
+    answer = composer.compose(
+        "Is a dose adjustment needed for dialysis patients after hip replacement?",
+        hits,
+        ComposeContext(min_relevance=0.3),
+    )
+
+    quoted = [sentence for sentence, _ in answer_sentences(answer.text)]
+    renal = (
+        "No dose adjustment is recommended for patients with renal impairment, "
+        "including those with ESRD on dialysis."
+    )
+    assert renal in quoted
+    assert not any("Prophylaxis" in sentence for sentence in quoted)
+    assert not any("COUNSELING" in sentence for sentence in quoted)
+    # A proper name opening a sentence is not taken for a heading.
+    for sentence in quoted:
+        if "vaccinated" in sentence:
+            assert sentence.startswith("The Centers for Disease Control")
+
+
 def test_old_sources_and_newer_versions_are_noted(composer):
     old = hit(WARFARIN_DOSE, 1, 0.6, publication_year=2007)
     newer = NewerVersion(

@@ -247,8 +247,10 @@ def test_a_calculation_question_runs_the_calculator_first(small_library):
     tool_flags = [flag for flag in meta["flags"] if flag["kind"] == "tool"]
     assert tool_flags and tool_flags[0]["tool_call_id"]
     assert "mL/min" in result.assistant_message.content
-    markers = [c["marker"] for c in meta["citations"] if "marker" in c]
-    assert markers == sorted(markers)
+    # The calculator's reference is [1]; the library's follow it, in order.
+    markers = [c["marker"] for c in meta["citations"]]
+    assert markers == list(range(1, len(markers) + 1))
+    assert "[1]" in result.assistant_message.content.split("\n\n")[0]
     for citation in meta["citations"]:
         validate("Citation", citation)
 

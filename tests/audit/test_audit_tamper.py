@@ -112,6 +112,50 @@ def test_deleting_an_entry_is_caught_at_the_next(trail_file):
     assert "missing" in result.stdout
 
 
+GUARD_DELETE = (
+    "CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs "
+    "BEGIN SELECT RAISE(ABORT, 'audit_logs is append-only'); END"
+)
+
+
+def test_cutting_entries_from_the_end_is_caught(trail_file):
+    # The guard is put back afterwards, so only the missing entries tell.
+    _by_hand(
+        trail_file,
+        "DROP TRIGGER audit_logs_no_delete",
+        f"DELETE FROM audit_logs WHERE sequence > {ENTRIES - 3}",
+        GUARD_DELETE,
+    )
+    result = _verify()
+    assert result.exit_code == 1
+    # The verifying run's own start entry takes the place after the cut.
+    assert f"BROKEN at entry {ENTRIES - 1}:" in result.stdout
+    assert f"but entry {ENTRIES} was recorded" in result.stdout
+
+    # Nor does the trail forget: later runs keep failing.
+    assert _verify().exit_code == 1
+
+
+def test_emptying_the_log_is_caught(trail_file):
+    _by_hand(
+        trail_file,
+        "DROP TRIGGER audit_logs_no_delete",
+        "DELETE FROM audit_logs",
+        GUARD_DELETE,
+    )
+    result = _verify()
+    assert result.exit_code == 1
+    assert "removed from its end" in result.stdout
+
+
+def test_a_dropped_guard_is_reported(trail_file):
+    _by_hand(trail_file, "DROP TRIGGER audit_logs_no_update")
+    result = _verify()
+    assert result.exit_code == 1
+    assert "no longer refuses changes" in result.stdout
+    assert "audit_logs_no_update" in result.stdout
+
+
 def _tamper(db: Database, statement: str) -> None:
     with db.engine.begin() as connection:
         if db.is_sqlite:

@@ -72,6 +72,8 @@ POSITIVES = [
 ]
 
 NEGATIVES = [
+    "Heart Failure, born in 1950 cohorts had higher mortality",
+    "Eliquis Tablets, MRN policy of the hospital",
     "apixaban 5 mg twice daily",
     "Reduce the dose to 2.5 mg twice daily if 2 of: age ≥ 80, weight ≤ 60 kg, "
     "creatinine ≥ 1.5 mg/dL",
@@ -153,6 +155,18 @@ def test_impossible_ssn_areas_are_not_ssns():
 def test_clinician_names_are_not_patient_identifiers():
     assert detect("Ask Dr. Smith about the Wells score.") == []
     assert detect("Wells PS, Anderson DR, Rodger M, et al. NEJM 2003.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "identifier"),
+    [
+        ("John Smith, DOB 03/14/1952, needs apixaban", "John Smith", "03/14/1952"),
+        ("Jane Doe (dob 1/2/1950) has AF", "Jane Doe", "1/2/1950"),
+        ("Ann Lee, MRN 1234567, on warfarin", "Ann Lee", "1234567"),
+    ],
+)
+def test_a_full_name_before_a_birth_date_or_record_number(text, name, identifier):
+    assert [f.text for f in detect(text)] == [name, identifier]
 
 
 def test_several_findings_in_order():

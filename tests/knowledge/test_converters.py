@@ -17,7 +17,6 @@ from voiceassist_desktop.knowledge.converters.common import (
     find_doi,
     find_isbn,
     garbled,
-    strip_running_lines,
 )
 from voiceassist_desktop.knowledge.document import ConvertedDocument
 from voiceassist_desktop.knowledge.errors import ConversionError
@@ -143,17 +142,6 @@ def test_fda_label_without_outline_gets_section_headings(converted):
     renal = [s for s in eliquis.iter_sections() if s.heading == "8.6 Renal Impairment"]
     assert {s.chapter for s in renal} == {"8 USE IN SPECIFIC POPULATIONS"}
     assert "ESRD on dialysis" in " ".join(" ".join(s.text for s in renal).split())
-
-
-@pytest.mark.corpus
-def test_running_footers_stay_out_of_the_text(converted):
-    eliquis = _doc(converted, "fda_label_eliquis_apixaban.pdf")
-    for page in eliquis.pages[1:]:
-        assert "Reference ID: 4870025" not in page.text
-        assert "may not be the latest approved by FDA" not in page.text
-        assert page.text.split("\n")[-1].strip() != str(page.number)
-    # Body text that mentions the same words is kept.
-    assert "Renal Impairment" in eliquis.pages[18].text
 
 
 @pytest.mark.corpus
@@ -390,23 +378,6 @@ def test_numbered_headings_after_a_sentence():
         ("8.7 Hepatic Impairment", 2, 4)
     ]
     assert text[found[0].char_start :].startswith("8.7 Hepatic")
-
-
-def test_running_headers_and_footers_are_stripped():
-    topics = "hygiene gloves alcohol soap nails rings".split()
-    bodies = [
-        f"Why {topic} matters.\nHow {topic} is done.\n"
-        f"When {topic} is needed.\nWho checks {topic}."
-        for topic in topics
-    ]
-    pages = [
-        f"Clinical Guide, Chapter {n}\n{body}\n{n}\nReference ID: 48{n}\n"
-        for n, body in enumerate(bodies, start=1)
-    ]
-    stripped = strip_running_lines(pages)
-    assert stripped == bodies
-    # Two pages are too few to tell furniture from text.
-    assert strip_running_lines(pages[:2]) == pages[:2]
 
 
 def test_identifiers():

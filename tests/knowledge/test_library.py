@@ -489,3 +489,34 @@ def test_closing_mid_job_resumes_from_the_saved_chunks(data_dir, tmp_path):
         assert app.library.check_consistency()["missing_vectors"] == 0
     finally:
         app.close()
+
+
+def test_importing_a_file_whose_import_was_interrupted_finishes_it(data_dir, tmp_path):
+    path = tmp_path / "medication_safety.txt"
+    path.write_text(_paragraphs(40), encoding="utf-8")
+    app = open_app(data_dir)
+    try:
+        (item,) = app.library.import_paths([path]).wait(300).imported
+    finally:
+        app.close()
+    # As a process killed mid-import leaves it: the job running, the document
+    # not yet indexed.
+    with app.db.session() as session:
+        session.get(IndexingJob, item.job_id).state = JobState.RUNNING
+        document = session.get(KnowledgeDocument, item.document_id)
+        document.indexing_status = IndexingStatus.PENDING
+        document.is_indexed = False
+
+    app = open_app(data_dir)
+    try:
+        again = app.library.import_paths([path])
+        assert [o.outcome for o in again.outcomes] == [Outcome.IMPORTED]
+        assert again.outcomes[0].job_id == item.job_id
+        assert again.wait(300).ok
+        assert app.library.job(item.job_id).state == JobState.COMPLETED
+        with app.db.session() as session:
+            document = session.get(KnowledgeDocument, item.document_id)
+            assert document.indexing_status == IndexingStatus.COMPLETED
+        assert app.library.check_consistency()["missing_vectors"] == 0
+    finally:
+        app.close()

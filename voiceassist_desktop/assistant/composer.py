@@ -115,6 +115,7 @@ class _Candidate:
     cosine: float = 0.0
     overlap: float = 0.0
     tokens: frozenset[str] = frozenset()
+    scored: str = ""
 
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
@@ -296,7 +297,13 @@ class ExtractiveComposer:
         for index, hit in enumerate(hits):
             titles = [t for t in (hit.chapter, hit.heading) if t]
             for position, found in enumerate(split_sentences(hit.content)):
-                sentence = _without_titles(found, titles)
+                untitled = _without_titles(found, titles)
+                sentence = _without_heading_run(untitled)
+                # Scored with the section's own heading, which says what the
+                # sentence is about, but not with a heading the layout ran
+                # into it from elsewhere; quoted with neither.
+                title = found.text[: len(found.text) - len(untitled.text)]
+                scored = title + sentence.text
                 if not _complete(sentence.text, first=position == 0):
                     # A chunk's edges cut sentences; a fragment misquotes.
                     continue
@@ -304,10 +311,13 @@ class ExtractiveComposer:
                 if len(words) < MIN_WORDS or len(sentence.text) > MAX_SENTENCE_CHARS:
                     continue
                 letters = sum(ch.isalpha() for ch in sentence.text)
-                if letters < 0.5 * len(sentence.text):
-                    # Table rows and reference lists read badly out of context.
+                if letters < 0.5 * len(sentence.text) or _tabular(words):
+                    # Table rows, contents pages and reference lists read
+                    # badly out of context.
                     continue
-                out.append(_Candidate(index, sentence, tokens=_tokens(sentence.text)))
+                out.append(
+                    _Candidate(index, sentence, tokens=_tokens(scored), scored=scored)
+                )
         return out
 
     def _score(
@@ -318,7 +328,7 @@ class ExtractiveComposer:
     ) -> None:
         terms = {_stem(t) for t in query_terms(question)}
         wants_quantity = bool(_QUANTITY_QUESTION.search(question))
-        cosines = self._cosines(question, [c.sentence.text for c in candidates])
+        cosines = self._cosines(question, [c.scored for c in candidates])
         for candidate, cosine in zip(candidates, cosines, strict=True):
             shared = terms & candidate.tokens
             candidate.overlap = len(shared) / len(terms) if terms else 0.0
@@ -415,6 +425,67 @@ def _without_titles(sentence: Sentence, titles: Sequence[str]) -> Sentence:
             cut = len(text) - len(text[len(title) :].lstrip())
             text, start = text[cut:], start + cut
     return Sentence(start, sentence.end, text)
+
+
+# Small words that a title keeps in lower case ("Prophylaxis of Deep Vein
+# Thrombosis Following Hip or Knee Replacement Surgery").
+_TITLE_SMALL_WORDS = frozenset(
+    "a an and at after by for from in of on or the to vs versus with".split()
+)
+_SENTENCE_OPENERS = frozenset(
+    "A An The This These Those There It Its No Not Each All Most Some Any If When "
+    "In For After Before During Although Because Patients Use Do Take Avoid "
+    "Consider Monitor Discontinue Reduce Start".split()
+)
+# "Benet T, Ecochard R," opens a reference, not a statement.
+_AUTHOR_LIST = re.compile(r"(?:\b[A-Z][a-z'-]+ [A-Z]{1,3},\s*){2}")
+_NUMERIC = re.compile(r"[(\[]?[-+±]?\d[\d.,:/]*%?[)\]]?[,;]?")
+
+
+def _title_like(word: str) -> bool:
+    """A word a heading is made of: capitalised, a number, a mark or a small word."""
+    first = word.lstrip("(\"'“‘[")[:1]
+    return not first.isalpha() or first.isupper() or word in _TITLE_SMALL_WORDS
+
+
+def _without_heading_run(sentence: Sentence) -> Sentence:
+    """The sentence without a heading that a page's layout ran into it.
+
+    Chunk text is joined line by line, so an unnumbered heading in title case
+    runs into the sentence below it ("... Recurrence of DVT and PE No dose
+    adjustment is recommended ..."). The heading is a run of three or more
+    title-case words before a word that opens sentences ("No", "The") and is
+    followed by a lower-case word.
+    """
+    words = list(re.finditer(r"\S+", sentence.text))
+    first_lower = next(
+        (i for i, word in enumerate(words) if not _title_like(word.group())), None
+    )
+    if first_lower is None or first_lower < 4:
+        return sentence
+    if words[first_lower - 1].group() not in _SENTENCE_OPENERS:
+        # "The Centers for Disease Control and Prevention recommends ..." is
+        # one sentence: only a word that opens sentences ends a heading.
+        return sentence
+    cut = words[first_lower - 1].start()
+    return Sentence(sentence.start + cut, sentence.end, sentence.text[cut:])
+
+
+def _tabular(words: Sequence[str]) -> bool:
+    """Whether a "sentence" is a table row or a run of contents entries."""
+    run = longest = 0
+    for word in words:
+        # "0.79", "(0.62,", "15.2%", "N=132": figures of a table's cells.
+        figure = _NUMERIC.fullmatch(word) or (
+            any(ch.isdigit() for ch in word) and sum(ch.isalpha() for ch in word) <= 2
+        )
+        run = run + 1 if figure else 0
+        longest = max(longest, run)
+    if longest >= 4 or _AUTHOR_LIST.search(" ".join(words)):
+        return True
+    # Prose is mostly lower-case words; headings and contents entries are not.
+    lower = sum(1 for word in words if word[:1].islower())
+    return len(words) >= 8 and lower < 0.45 * len(words)
 
 
 def _near_duplicate(a: _Candidate, b: _Candidate) -> bool:

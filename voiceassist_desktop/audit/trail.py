@@ -5,6 +5,12 @@ SHA-256 of `prev_hash` followed by the entry's canonical JSON (sorted keys, UTC
 timestamps with microseconds). Changing, inserting or removing any entry breaks
 the chain from that entry on, which `verify` reports. Details pass through the
 PHI redactor before they are stored.
+
+A chain alone cannot show that entries were cut from its end, so the trail
+keeps the sequence and hash of the newest committed entry in a small file
+beside the settings (the head). `verify` fails when the log ends before the
+head or the entry at the head is another one, and when the database's guards
+against changing the log have been dropped.
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -98,11 +106,40 @@ class VerifyResult:
     reason: str | None = None
 
 
-class AuditTrail:
-    """Appends entries to the chain; one writer at a time in this process."""
+# The triggers of the first migration that refuse UPDATE and DELETE.
+_GUARDS = {
+    "sqlite": ("audit_logs_no_update", "audit_logs_no_delete"),
+    "postgresql": ("audit_logs_no_update_delete", "audit_logs_no_truncate"),
+}
 
-    def __init__(self) -> None:
+
+def missing_guards(session: OrmSession) -> list[str]:
+    """The append-only triggers on `audit_logs` that are not in the database."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    elif dialect == "postgresql":
+        query = (
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'"
+        )
+    else:
+        return []
+    present = set(session.execute(text(query)).scalars())
+    return [name for name in _GUARDS[dialect] if name not in present]
+
+
+class AuditTrail:
+    """Appends entries to the chain; one writer at a time in this process.
+
+    Args:
+        head_file: Where the newest committed entry's sequence and hash are
+            kept; None keeps no head (the chain is still checked).
+    """
+
+    def __init__(self, head_file: Path | None = None) -> None:
         self._lock = threading.Lock()
+        self._head_lock = threading.Lock()
+        self.head_file = head_file
 
     def record(
         self,
@@ -167,6 +204,9 @@ class AuditTrail:
                     logger.debug("audit sequence %s taken, retrying", sequence)
                     continue
                 logger.debug("audit %s %s %s", action, resource_type, status)
+                if self.head_file is not None and self._holds_head(session):
+                    heads = session.info.setdefault(_HEADS_KEY, {})
+                    heads[id(self)] = (self, sequence, entry.entry_hash)
                 return entry
         raise RuntimeError("could not append to the audit log")
 
@@ -182,6 +222,8 @@ class AuditTrail:
 
     def verify(self, session: OrmSession) -> VerifyResult:
         """Walks the chain; names the first entry that does not hold."""
+        head = self.read_head()
+        head_hash = None
         prev_hash = GENESIS_HASH
         expected_sequence = 1
         checked = 0
@@ -198,7 +240,96 @@ class AuditTrail:
                 problem = "its content does not match its hash: it was changed"
             if problem:
                 return VerifyResult(False, checked, entry.id, entry.sequence, problem)
+            if head is not None and entry.sequence == head[0]:
+                head_hash = entry.entry_hash
             prev_hash = entry.entry_hash
             expected_sequence += 1
             checked += 1
+
+        if head is not None and checked < head[0]:
+            return VerifyResult(
+                False,
+                checked,
+                None,
+                checked + 1,
+                f"the log ends at entry {checked}, but entry {head[0]} was "
+                "recorded: entries were removed from its end",
+            )
+        if head is not None and head_hash != head[1]:
+            entry_id = session.scalar(
+                select(AuditLogEntry.id).where(AuditLogEntry.sequence == head[0])
+            )
+            return VerifyResult(
+                False,
+                checked,
+                entry_id,
+                head[0],
+                "it is not the entry recorded at that place: the log was rewritten",
+            )
+        missing = missing_guards(session)
+        if missing:
+            return VerifyResult(
+                False,
+                checked,
+                reason="the database no longer refuses changes to the log "
+                f"(missing {', '.join(missing)}); the entries themselves hold",
+            )
         return VerifyResult(True, checked)
+
+    def read_head(self) -> tuple[int, str] | None:
+        """The recorded newest entry as (sequence, hash), if one is kept."""
+        if self.head_file is None or not self.head_file.exists():
+            return None
+        try:
+            data = json.loads(self.head_file.read_text(encoding="utf-8"))
+            return int(data["sequence"]), str(data["entry_hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            logger.warning("the audit head file %s is unreadable", self.head_file)
+            return None
+
+    def _holds_head(self, session: OrmSession) -> bool:
+        """Whether the log still holds its recorded end, so the end may move."""
+        head = self.read_head()
+        if head is None:
+            return True
+        found = session.scalar(
+            select(AuditLogEntry.entry_hash).where(AuditLogEntry.sequence == head[0])
+        )
+        if found != head[1]:
+            # Keep the evidence: verify names the break.
+            logger.error("the audit log no longer holds its recorded end")
+            return False
+        return True
+
+    def _advance_head(self, sequence: int, entry_hash: str) -> None:
+        """Records a committed entry as the log's end, if it is newer."""
+        assert self.head_file is not None
+        with self._head_lock:
+            head = self.read_head()
+            if head is not None and sequence <= head[0]:
+                return
+            self.head_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.head_file.with_suffix(".tmp")
+            temporary.write_text(
+                json.dumps({"sequence": sequence, "entry_hash": entry_hash}),
+                encoding="utf-8",
+            )
+            os.replace(temporary, self.head_file)
+
+
+_HEADS_KEY = "voiceassist.audit_heads"
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _write_heads(session: OrmSession) -> None:
+    heads = session.info.pop(_HEADS_KEY, None)
+    for trail, sequence, entry_hash in (heads or {}).values():
+        try:
+            trail._advance_head(sequence, entry_hash)
+        except OSError:
+            logger.exception("could not record the audit log's end")
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_heads(session: OrmSession) -> None:
+    session.info.pop(_HEADS_KEY, None)

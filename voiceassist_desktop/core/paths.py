@@ -46,6 +46,10 @@ class AppPaths:
         return self.config / "system-settings.json"
 
     @property
+    def audit_head(self) -> Path:
+        return self.config / "audit-head.json"
+
+    @property
     def lock_file(self) -> Path:
         return self.data / "voiceassist.lock"
 

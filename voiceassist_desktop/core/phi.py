@@ -116,6 +116,7 @@ _VERB_BEFORE_MISS_RE = re.compile(
 )
 # An age right after a name: "Smith, 81", "Smith (81 y)", "Smith aged 81".
 _AGE_AFTER_RE = re.compile(r",?[ \t]*\(?(?:aged[ \t]+)?\d{1,3}\b(?![.,]\d)")
+_TITLE_START_RE = re.compile(rf"{_TITLES}\b")
 _NAME_AFTER_TITLE = re.compile(rf"{_TITLES}[ \t]+(?P<v>{_NAME})")
 
 _DOB_RE = re.compile(rf"{_BIRTH_WORDS}{_LINK}(?P<v>{_DATE})(?!\d)")
@@ -129,6 +130,16 @@ _MRN_RE = re.compile(
     r"(?P<v>[A-Za-z]{0,3}-?\d{4,12}[A-Za-z]?)(?![\w/.-]\w)"
 )
 
+# A full name right before a birth date or record number: "John Smith, DOB
+# 03/14/1952", "Jane Doe (dob 1/2/1950)", "Ann Lee, MRN 1234567".
+_NAME_BEFORE_IDENTIFIER = re.compile(
+    rf"(?P<v>{_NAME_WORD}(?:[ \t]+(?:{_INITIAL}|{_NAME_WORD})){{1,2}})"
+    r"[ \t]*[,(;:][ \t]*(?=(?:"
+    + _DOB_RE.pattern.replace("(?P<v>", "(?:")
+    + ")|(?:"
+    + _MRN_RE.pattern.replace("(?P<v>", "(?:")
+    + "))"
+)
 _EMAIL_RE = re.compile(
     r"(?<![\w.+-])(?P<v>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9-]{1,63}\.)+(?:[a-z]{2,24}|[A-Z]{2,24}))(?![\w-])"
@@ -381,10 +392,11 @@ def _nhs_checksum_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-# TODO(phi): a name with neither a patient word nor a title ("John Smith, 54,
-# presented with ...") and a lower-case name from a speech transcript are not
-# found; a name gazetteer or a small NER model shipped in a package would find
-# them, at some cost in precision and speed.
+# TODO(phi): a name with neither a patient word, a title nor a birth date or
+# record number after it ("John Smith, 54, presented with ...") and a
+# lower-case name from a speech transcript are not found; a name gazetteer or
+# a small NER model shipped in a package would find them, at some cost in
+# precision and speed.
 # TODO(phi): a titled name that is no patient ("we thank Ms Sylva Schwager")
 # is flagged; harmless for routing, it over-redacts quoted acknowledgements.
 def _names(text: str, lower: str) -> Iterator[PhiFinding]:
@@ -397,6 +409,16 @@ def _names(text: str, lower: str) -> Iterator[PhiFinding]:
             continue
         name = _trim_name(m.group("v"))
         if name:
+            yield PhiFinding(NAME, m.start("v"), m.start("v") + len(name), name)
+
+    for m in _NAME_BEFORE_IDENTIFIER.finditer(text):
+        name = _trim_name(m.group("v"))
+        # "Mrs Smith, DOB ..." is the titled-name rule's.
+        if (
+            name
+            and len(re.findall(_NAME_WORD, name)) >= 2
+            and not _TITLE_START_RE.match(name)
+        ):
             yield PhiFinding(NAME, m.start("v"), m.start("v") + len(name), name)
 
     if "patient" not in lower and "pt" not in lower:

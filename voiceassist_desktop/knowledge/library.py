@@ -704,7 +704,7 @@ class Library:
 
     def _schedule(self, job_id: str, delay: float) -> None:
         with self._cond:
-            if job_id in self._queued:
+            if job_id in self._queued or job_id in self._running:
                 return
             self._queued.add(job_id)
             self._sequence += 1

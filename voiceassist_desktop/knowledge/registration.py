@@ -86,6 +86,14 @@ def register_file(
 
     if latest is not None and latest.content_hash == item.content_hash:
         job = latest_job(session, latest.id)
+        if job is not None and job.state in (JobState.PENDING, JobState.RUNNING):
+            # An import that was interrupted (the process was killed) is not
+            # "unchanged": this import waits for it to finish.
+            kind = Outcome.NEW_VERSION if latest.version > 1 else Outcome.IMPORTED
+            return (
+                FileOutcome(item.path, kind, latest.id, job.id),
+                progress_of(job, latest.file_name),
+            )
         if latest.indexing_status != IndexingStatus.FAILED or job is None:
             return (
                 FileOutcome(

@@ -518,6 +518,8 @@ def restore_backup(
         if in_use:
             _set_aside(paths)
         _restore_database(content, paths, manifest, database_url)
+        # The restored log is the truth now; the next entry records its end.
+        Path(paths.audit_head).unlink(missing_ok=True)
         _restore_vectors(content / "vectors", manifest, vectors_factory)
 
         settings = content / "settings" / Path(paths.system_settings_backup).name

@@ -515,7 +515,11 @@ def format_tool_answer(
         return f"{title} could not be calculated: {reason}.", []
 
     data = result.get("result") or {}
-    citations = list(result.get("citations") or [])
+    # Numbered as the text refers to them, as the library's citations are.
+    citations = [
+        {**citation, "marker": number}
+        for number, citation in enumerate(result.get("citations") or [], start=1)
+    ]
     if name == "library_search":
         return _format_search(data, citations), citations
 

@@ -219,72 +219,8 @@ def normalise_newlines(text: str) -> str:
 
 
 def _running_key(line: str) -> str:
-    """A line with its numbers and spacing blurred, to match it across pages.
-
-    A bare page number becomes "#", so the numbers of many pages match too.
-    """
-    if line.strip().isdigit():
-        return "#"
+    """A line with its numbers and spacing blurred, to match it across pages."""
     return re.sub(r"[\d\s]+", " ", line).strip().lower()
-
-
-def strip_running_lines(
-    texts: list[str], edge_lines: int = 3, min_share: float = 0.4
-) -> list[str]:
-    """Remove running headers and footers from the pages of a document.
-
-    A line among the first or last `edge_lines` lines of a page that, numbers
-    aside, stands at the edge of many pages ("Reference ID: 4870025", "Page 12
-    of 40", a bare page number) is print furniture: left in, it would run into
-    the sentences of every chunk. A footer can sit under another ("25" above a
-    three-line notice), so the edges are looked at again once they are gone.
-
-    Args:
-        texts: The text of each page, in order.
-        edge_lines: How many lines at the top and the bottom to consider.
-        min_share: A line on at least this share of the pages (and on three
-            or more) is removed.
-
-    Returns:
-        The page texts without those lines.
-    """
-    for _ in range(3):
-        stripped = _strip_edges_once(texts, edge_lines, min_share)
-        if stripped == texts:
-            break
-        texts = stripped
-    return texts
-
-
-def _strip_edges_once(texts: list[str], edge_lines: int, min_share: float) -> list[str]:
-    def edge_indexes(lines: list[str]) -> set[int]:
-        content = [i for i, line in enumerate(lines) if line.strip()]
-        return set(content[:edge_lines] + content[-edge_lines:])
-
-    pages = [text.split("\n") for text in texts]
-    pages_by_key: dict[str, int] = {}
-    for lines in pages:
-        keys = {_running_key(lines[i]) for i in edge_indexes(lines)}
-        for key in keys:
-            if key == "#" or len(key) >= 4:
-                pages_by_key[key] = pages_by_key.get(key, 0) + 1
-    threshold = max(3, min_share * len(texts))
-    running = {key for key, count in pages_by_key.items() if count >= threshold}
-    if not running:
-        return texts
-
-    stripped = []
-    for text, lines in zip(texts, pages, strict=True):
-        edge = edge_indexes(lines)
-        dropped = {i for i in edge if _running_key(lines[i]) in running}
-        content = sum(1 for line in lines if line.strip())
-        if 2 * len(dropped) > content:
-            # Most of the page alike on many pages is a form, not furniture.
-            stripped.append(text)
-            continue
-        kept = [line for i, line in enumerate(lines) if i not in dropped]
-        stripped.append("\n".join(kept).strip("\n"))
-    return stripped
 
 
 def drop_running_headers(headings: list[Heading], min_pages: int = 3) -> list[Heading]:

@@ -33,7 +33,6 @@ from voiceassist_desktop.knowledge.converters.common import (
     normalise_newlines,
     plausible_title,
     split_authors,
-    strip_running_lines,
 )
 from voiceassist_desktop.knowledge.document import (
     ConvertedDocument,
@@ -155,9 +154,6 @@ def _convert_with_pdfium(
     if needs_ocr and use_ocr:
         _ocr_pages(pdf, document, needs_ocr, deadline, ocr_settings)
     _record_quality(document, needs_ocr, garbled_layer, use_ocr)
-    texts = strip_running_lines([page.text for page in document.pages])
-    for page, text in zip(document.pages, texts, strict=True):
-        page.text = text
 
     if not document.has_text():
         if document.quality.skipped_pages and not document.quality.ocr_pages:

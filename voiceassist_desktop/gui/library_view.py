@@ -414,6 +414,9 @@ class LibraryWidget(QWidget):
             row.cancel_requested.connect(self.cancel_job)
             row.retry_requested.connect(self.retry_job)
             self.jobs_layout.insertWidget(self.jobs_layout.count() - 1, row)
+            # A layout shows a new child of a visible widget only on a later
+            # turn of the event loop; shown now, it is there with its update.
+            row.show()
             self.job_rows[job_id] = row
         row.update_progress(progress)
         self._update_overall()

@@ -90,6 +90,18 @@ def test_near_miss_names_are_corrected_and_ordinary_words_left_alone():
     assert vocabulary.correct_terms(ordinary, terms) == ordinary
 
 
+def test_a_name_heard_as_three_words_is_corrected():
+    terms = vocabulary.shipped_terms()
+
+    assert (
+        vocabulary.correct_terms("How should love a thoraxine be adjusted?", terms)
+        == "How should levothyroxine be adjusted?"
+    )
+    # A comma between the words ends the run.
+    heard = "I love a, thoraxine"
+    assert vocabulary.correct_terms(heard, terms) == heard
+
+
 def test_a_name_heard_by_its_sound_is_corrected_though_spelt_far_off():
     terms = vocabulary.shipped_terms()
 

@@ -415,9 +415,10 @@ def _best_term(
     """The known term a run of words most likely stands for, with its score."""
     from difflib import SequenceMatcher
 
-    if len(run) > 1:
-        between = text[run[0].end() : run[-1].start()]
-        if re.search(r"[^\s-]", between):
+    # Only spaces or hyphens between the words: a comma or a full stop ends
+    # the name.
+    for before, after in zip(run, run[1:], strict=False):
+        if re.search(r"[^\s-]", text[before.end() : after.start()]):
             return None
     joined = "".join(w.group(0) for w in run).casefold().replace("-", "")
     if len(joined) < 6 or any(w.group(0).casefold() in known for w in run):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import tarfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,8 +61,6 @@ def main_callback(
     ] = None,
 ) -> None:
     """With no command, open the window."""
-    import os
-
     if data_dir is not None:
         os.environ[DATA_DIR_ENV] = str(data_dir.expanduser().resolve())
     if ctx.invoked_subcommand is None:
@@ -335,8 +335,6 @@ PASSPHRASE_ENV = "VOICEASSIST_BACKUP_PASSPHRASE"
 
 
 def _passphrase(wanted: bool, *, twice: bool) -> str | None:
-    import os
-
     if not wanted:
         return None
     if os.environ.get(PASSPHRASE_ENV):
@@ -863,9 +861,6 @@ def conversations(
 
 def main() -> None:
     """Entry point of the `voiceassist` console script."""
-    import os
-    import tarfile
-
     try:
         cli()
     except VoiceAssistError as exc:

@@ -86,32 +86,31 @@ def register_file(
 
     if latest is not None and latest.content_hash == item.content_hash:
         job = latest_job(session, latest.id)
-        if job is not None and job.state in (JobState.PENDING, JobState.RUNNING):
-            # An import that was interrupted (the process was killed) is not
-            # "unchanged": this import waits for it to finish.
-            kind = Outcome.NEW_VERSION if latest.version > 1 else Outcome.IMPORTED
-            return (
-                FileOutcome(item.path, kind, latest.id, job.id),
-                progress_of(job, latest.file_name),
-            )
-        if latest.indexing_status != IndexingStatus.FAILED or job is None:
-            return (
-                FileOutcome(
-                    item.path,
-                    Outcome.UNCHANGED,
-                    latest.id,
-                    job.id if job else None,
-                ),
-                None,
-            )
-        if not (job.error_details or {}).get("retryable", False):
-            reason = job.error_message or "the file could not be read"
-            return (
-                FileOutcome(item.path, Outcome.FAILED, latest.id, job.id, reason),
-                None,
-            )
-        requeue_job(job, latest)
-        session.flush()
+        # An import that was interrupted (the process was killed) is not
+        # "unchanged": this import waits for it to finish.
+        interrupted = job is not None and job.state in (
+            JobState.PENDING,
+            JobState.RUNNING,
+        )
+        if not interrupted:
+            if latest.indexing_status != IndexingStatus.FAILED or job is None:
+                return (
+                    FileOutcome(
+                        item.path,
+                        Outcome.UNCHANGED,
+                        latest.id,
+                        job.id if job else None,
+                    ),
+                    None,
+                )
+            if not (job.error_details or {}).get("retryable", False):
+                reason = job.error_message or "the file could not be read"
+                return (
+                    FileOutcome(item.path, Outcome.FAILED, latest.id, job.id, reason),
+                    None,
+                )
+            requeue_job(job, latest)
+            session.flush()
         kind = Outcome.NEW_VERSION if latest.version > 1 else Outcome.IMPORTED
         return (
             FileOutcome(item.path, kind, latest.id, job.id),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceassist_desktop.knowledge.errors import ConversionError
+from voiceassist_desktop.knowledge.errors import ConversionError, FileChangedError
 from voiceassist_desktop.knowledge.jobs import (
     FileOutcome,
     ImportReport,
@@ -33,6 +33,8 @@ def test_only_passing_errors_are_retried():
     assert is_final(FileNotFoundError("gone"))
     assert not is_final(OSError("disk full"))
     assert not is_final(RuntimeError("database is busy"))
+    # Saved again while it waited: retried, and superseded by the newer version.
+    assert not is_final(FileChangedError("the file changed after it was added"))
 
     assert plain_reason(ConversionError("encrypted")) == "encrypted"
     assert plain_reason(FileNotFoundError()) == "the file is no longer there"

@@ -16,3 +16,12 @@ class ConversionError(VoiceAssistError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class FileChangedError(ConversionError):
+    """The file changed on disk between its registration and its reading.
+
+    Unlike other conversion errors it may pass: the user is often saving the
+    file and importing it again, and the newer version, once registered,
+    supersedes this job when it is retried.
+    """

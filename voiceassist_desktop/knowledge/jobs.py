@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voiceassist_desktop.knowledge.errors import ConversionError
+from voiceassist_desktop.knowledge.errors import ConversionError, FileChangedError
 
 if TYPE_CHECKING:
     from voiceassist_desktop.knowledge.library import Library
@@ -219,6 +219,8 @@ def is_final(error: BaseException) -> bool:
     gone stays gone; anything else (a busy database, a full disk, a bug
     triggered by a rare race) may pass and is retried with back-off.
     """
+    if isinstance(error, FileChangedError):
+        return False
     return isinstance(error, (ConversionError, FileNotFoundError, IsADirectoryError))
 
 

@@ -35,7 +35,7 @@ from voiceassist_desktop.core.ids import new_id, utcnow
 from voiceassist_desktop.index.embedder import collection_name, passage_text
 from voiceassist_desktop.index.vector import VectorIndex, VectorPoint
 from voiceassist_desktop.knowledge.document import ConvertedDocument
-from voiceassist_desktop.knowledge.errors import ConversionError
+from voiceassist_desktop.knowledge.errors import ConversionError, FileChangedError
 from voiceassist_desktop.knowledge.jobs import (
     CANCELLED_REASON,
     JobInterrupted,
@@ -283,7 +283,7 @@ class JobPipeline:
             # A newer version of the file is queued already: this one is moot.
             if self.ctx.writer.call(lambda: self._superseded_by_newer(view)):
                 raise JobInterrupted("superseded")
-            raise ConversionError(FILE_CHANGED)
+            raise FileChangedError(FILE_CHANGED)
 
         # Imported here: the chunker loads its tokenizer on first use.
         from voiceassist_desktop.knowledge.chunker import chunk_document
